@@ -11,10 +11,13 @@ class InputError(HivError):
     """Bad input data; the message names the file, the row (PatientID or line) and the column."""
 
     def __init__(self, message: str, *, path: str | None = None, row: str | None = None,
-                 column: str | None = None):
-        self.path, self.row, self.column, self.reason = path, row, column, message
-        where = [p for p in (path, f"row {row}" if row is not None else None,
-                             f"column '{column}'" if column is not None else None) if p]
+                 column: str | None = None, line: int | None = None):
+        self.path, self.row, self.column, self.reason, self.line = path, row, column, message, line
+        if row is not None:
+            place = f"row {row}" + (f" (line {line})" if line is not None else "")
+        else:
+            place = f"line {line}" if line is not None else None
+        where = [p for p in (path, place, f"column '{column}'" if column is not None else None) if p]
         super().__init__(f"{': '.join([', '.join(where), message]) if where else message}")
 
 
