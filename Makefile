@@ -22,14 +22,20 @@ lint: $(STAMP)
 test: $(STAMP)
 	$(BIN)/pytest -q -n 2
 
+# the main job on the bundled simulated cohort: featurize -> explore -> cv (cbam-resnet + 2 baselines) -> report
 demo: $(STAMP)
-	$(BIN)/hiv featurize --out $(DEMO)/features --force
+	$(BIN)/hiv featurize --out $(DEMO)/features
+	$(BIN)/hiv explore --data $(DEMO)/features --out $(DEMO)/explore
+	$(BIN)/hiv cv --model cbam-resnet,logreg,random-forest --data $(DEMO)/features \
+		--folds 5 --epochs 15 --seed 0 --out $(DEMO)/cv --force
+	$(BIN)/hiv report $(DEMO)/cv
 
 all: lint test demo
 
 bench: $(STAMP)
 	$(BIN)/python bench/featurize.py
 	$(BIN)/python bench/cv.py
+	$(BIN)/python bench/predict.py
 
 clean:
 	rm -rf $(VENV) runs .pytest_cache .ruff_cache *.egg-info

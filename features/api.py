@@ -61,3 +61,21 @@ def featurize_cached(path: str | Path | None, *, rt_end: int = DEFAULT_RT_END,
     featurize_to_dir(cohort, out, rt_end=rt_end, progress=progress,
                      description=BUNDLED_NOTE if path is None else str(path))
     return load_features(out / "features.npz"), cohort.sha256
+
+
+def iter_feature_chunks(path: str | Path | None, *, rt_end: int = DEFAULT_RT_END, chunk_size: int = 2048,
+                        notes: list[str] | None = None):
+    """Featurize a Kaggle CSV (None = bundled cohort) chunk by chunk: yields FeatureSets of ≤ chunk_size.
+
+    Memory is bounded by the chunk, whatever the file's size. Notes on ignored columns are appended to
+    `notes` when given.
+    """
+    from features.featurize import featurize_cohort
+    from features.reader import iter_csv
+
+    source = bundled_cohort_path() if path is None else Path(path)
+    for cohort in iter_csv(source, chunk_size=chunk_size):
+        if notes is not None:
+            notes.extend(cohort.notes)
+        if cohort.records:
+            yield featurize_cohort(cohort, rt_end=rt_end).features

@@ -14,6 +14,7 @@ import hashlib
 import io
 import math
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -149,6 +150,24 @@ class _Table:
     rows: list[tuple[int, list[str]]]  # (first line, fields)
 
 
+def _parse_header(reader, path: str | Path, required: tuple[str, ...]) -> list[str]:
+    """Canonical column names of the first non-blank row; refuses duplicated or missing columns."""
+    header = next(reader)
+    while not any(h.strip() for h in header):
+        header = next(reader)
+    names = [_CANONICAL.get(_norm(h), h.strip()) for h in header]
+    seen: set[str] = set()
+    for name in names:
+        if name in seen:
+            raise InputError(f"column '{name}' appears twice in the header", path=str(path))
+        seen.add(name)
+    for col in required:
+        if col not in names:
+            raise InputError(f"missing required column: expected {', '.join(required)} in the header, "
+                             f"found {', '.join(h.strip() for h in header)}", path=str(path), column=col)
+    return names
+
+
 def _read_table(path: str | Path, required: tuple[str, ...]) -> tuple[_Table, str]:
     raw = read_bytes(path)
     digest = hashlib.sha256(raw).hexdigest()
@@ -158,19 +177,7 @@ def _read_table(path: str | Path, required: tuple[str, ...]) -> tuple[_Table, st
                          path=str(path))
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
-        header = next(reader)
-        while not any(h.strip() for h in header):
-            header = next(reader)
-        names = [_CANONICAL.get(_norm(h), h.strip()) for h in header]
-        seen: set[str] = set()
-        for name in names:
-            if name in seen:
-                raise InputError(f"column '{name}' appears twice in the header", path=str(path))
-            seen.add(name)
-        for col in required:
-            if col not in names:
-                raise InputError(f"missing required column: expected {', '.join(required)} in the header, "
-                                 f"found {', '.join(h.strip() for h in header)}", path=str(path), column=col)
+        names = _parse_header(reader, path, required)
         rows, last = [], reader.line_num
         for fields in reader:
             start, last = last + 1, reader.line_num
@@ -195,78 +202,141 @@ def _extra_columns(table: _Table, known: tuple[str, ...]) -> tuple[list[str], li
     return binary, other
 
 
-def _read_patients(path: str | Path, *, skip_invalid: bool, sequences: bool) -> Cohort:
-    required = REQUIRED if sequences else CLINICAL_REQUIRED
-    table, digest = _read_table(path, required)
-    p = str(path)
-    header = table.header
-    col = {name: j for j, name in enumerate(header)}
-    has_id, has_resp = "PatientID" in col, "Resp" in col
-    known = COLUMNS if sequences else ("PatientID", "Resp", "VL-t0", "CD4-t0")
-    binary, other = _extra_columns(table, known)
-    notes = []
-    if not has_resp and binary:
-        other, binary = other + binary, []
-    if other:
-        plural = "s" if len(other) > 1 else ""
-        notes.append(f"{Path(p).name}: ignored extra column{plural}: {', '.join(other)}")
-    label_names = (("Resp", *binary) if has_resp else ())
-    records: list[PatientRecord] = []
-    rejected: list[Rejection] = []
-    first_line: dict[str, int] = {}
-    for index, (line, fields) in enumerate(table.rows, start=1):
-        pid = fields[col["PatientID"]].strip() if has_id and col["PatientID"] < len(fields) else (
-            "" if has_id else str(index))
+def _ignored_note(name: str, columns: list[str]) -> str:
+    return f"{name}: ignored extra column{'s' if len(columns) > 1 else ''}: {', '.join(columns)}"
 
-        def bad(column: str | None, reason: str, row_id: str | None = pid, _line=line) -> None:
-            if not skip_invalid:
-                raise InputError(reason, path=p, row=row_id or None, column=column, line=_line)
-            rejected.append(Rejection(row_id or "", _line, column or "", reason))
 
-        if len(fields) != len(header):
-            bad(None, f"expected {len(header)} fields as in the header, found {len(fields)}")
-            continue
+class _RowChecker:
+    """Validates one data row at a time (shared by the whole-file and the streaming readers)."""
+
+    def __init__(self, header: list[str], path: str, *, skip_invalid: bool, sequences: bool,
+                 label_names: tuple[str, ...]):
+        self.col = {name: j for j, name in enumerate(header)}
+        self.n_fields = len(header)
+        self.path, self.skip_invalid, self.sequences = path, skip_invalid, sequences
+        self.label_names = label_names
+        self.has_id = "PatientID" in self.col
+        self.rejected: list[Rejection] = []
+        self.first_line: dict[str, int] = {}
+
+    def check(self, index: int, line: int, fields: list[str]) -> PatientRecord | None:
+        """The row as a record, or None when it was rejected (`skip_invalid`); else raises InputError."""
+        col = self.col
+        pid = fields[col["PatientID"]].strip() if self.has_id and col["PatientID"] < len(fields) else (
+            "" if self.has_id else str(index))
+
+        def bad(column: str | None, reason: str, row_id: str | None = pid) -> None:
+            if not self.skip_invalid:
+                raise InputError(reason, path=self.path, row=row_id or None, column=column, line=line)
+            self.rejected.append(Rejection(row_id or "", line, column or "", reason))
+
+        if len(fields) != self.n_fields:
+            return bad(None, f"expected {self.n_fields} fields as in the header, found {len(fields)}")
         if not pid:
-            bad("PatientID", "missing PatientID", None)
-            continue
-        if pid in first_line:
-            bad("PatientID", f"duplicated PatientID {pid} (first on line {first_line[pid]})")
-            continue
-        first_line[pid] = line
-        ok = True
+            return bad("PatientID", "missing PatientID", None)
+        if pid in self.first_line:
+            return bad("PatientID", f"duplicated PatientID {pid} (first on line {self.first_line[pid]})")
+        self.first_line[pid] = line
         seqs = {}
-        if sequences:
+        if self.sequences:
             for gene in ("PR", "RT"):
                 s = clean_sequence(fields[col[f"{gene} Seq"]])
                 why = check_sequence(s)
                 if why:
-                    bad(f"{gene} Seq", why)
-                    ok = False
-                    break
+                    return bad(f"{gene} Seq", why)
                 seqs[gene] = s
-        if not ok:
-            continue
         vl, why = parse_vl(fields[col["VL-t0"]])
         if why:
-            bad("VL-t0", why)
-            continue
+            return bad("VL-t0", why)
         cd4, why = parse_cd4(fields[col["CD4-t0"]])
         if why:
-            bad("CD4-t0", why)
-            continue
+            return bad("CD4-t0", why)
         labels: list[float] = []
-        for name in label_names:
+        for name in self.label_names:
             v, why = parse_binary(fields[col[name]])
             if why:
-                bad(name, why)
-                ok = False
-                break
+                return bad(name, why)
             labels.append(v)
-        if not ok:
-            continue
-        records.append(PatientRecord(pid, seqs.get("PR", ""), seqs.get("RT", ""), vl, cd4, tuple(labels),
-                                     line))
-    return Cohort(records, label_names, p, digest, rejected, notes)
+        return PatientRecord(pid, seqs.get("PR", ""), seqs.get("RT", ""), vl, cd4, tuple(labels), line)
+
+
+def _read_patients(path: str | Path, *, skip_invalid: bool, sequences: bool) -> Cohort:
+    required = REQUIRED if sequences else CLINICAL_REQUIRED
+    table, digest = _read_table(path, required)
+    p = str(path)
+    has_resp = "Resp" in table.header
+    known = COLUMNS if sequences else ("PatientID", "Resp", "VL-t0", "CD4-t0")
+    binary, other = _extra_columns(table, known)
+    if not has_resp and binary:
+        other, binary = other + binary, []
+    notes = [_ignored_note(Path(p).name, other)] if other else []
+    label_names = (("Resp", *binary) if has_resp else ())
+    checker = _RowChecker(table.header, p, skip_invalid=skip_invalid, sequences=sequences,
+                          label_names=label_names)
+    records = [r for index, (line, fields) in enumerate(table.rows, start=1)
+               if (r := checker.check(index, line, fields)) is not None]
+    return Cohort(records, label_names, p, digest, checker.rejected, notes)
+
+
+def iter_csv(path: str | Path, *, chunk_size: int = 2048, skip_invalid: bool = False) -> Iterator[Cohort]:
+    """Stream a Kaggle-format CSV as cohorts of at most `chunk_size` patients, memory bounded by the chunk.
+
+    Rows are checked exactly as by `read_csv`; only `Resp` is kept as a label (extra columns are ignored,
+    since deciding whether a column is 0/1 would need the whole file). Each chunk's `sha256` is empty; the
+    last chunk's `notes` say what was ignored. A problem in a late row raises only when that row is reached,
+    so callers write their output atomically at the end.
+    """
+    p = str(path)
+    source = Path(path)
+    if source.is_dir():
+        raise InputError("is a directory, expected a file", path=p)
+    if not source.exists():
+        raise InputError("no such file", path=p)
+    with open(source, "rb") as fh:
+        gz = fh.read(2) == b"\x1f\x8b"
+    opener = gzip.open if gz else open
+    try:
+        with opener(source, "rb") as fh:
+            head = fh.read(65536)
+    except (OSError, EOFError) as exc:
+        raise InputError(f"broken gzip file ({exc})", path=p) from None
+    if b"\x00" in head:
+        raise InputError("not a text file (expected a UTF-8 CSV)", path=p)
+    try:
+        with opener(source, "rt", encoding="utf-8-sig", newline="") as text:
+            reader = csv.reader(text)
+            try:
+                header = _parse_header(reader, p, REQUIRED)
+            except StopIteration:
+                raise InputError(f"empty file: expected a CSV header ({','.join(COLUMNS)}) and one row per "
+                                 "patient", path=p) from None
+            label_names = ("Resp",) if "Resp" in header else ()
+            other = [h for h in header if h not in COLUMNS]
+            notes = [_ignored_note(source.name, other)] if other else []
+            checker = _RowChecker(header, p, skip_invalid=skip_invalid, sequences=True,
+                                  label_names=label_names)
+            chunk: list[PatientRecord] = []
+            index, last, seen_rows = 0, reader.line_num, False
+            for fields in reader:
+                start, last = last + 1, reader.line_num
+                if not fields or not any(f.strip() for f in fields):
+                    continue
+                seen_rows = True
+                index += 1
+                record = checker.check(index, start, fields)
+                if record is not None:
+                    chunk.append(record)
+                if len(chunk) >= chunk_size:
+                    yield Cohort(chunk, label_names, p, "", checker.rejected, [])
+                    chunk = []
+            if not seen_rows:
+                raise InputError("no data rows: the file holds only a header", path=p)
+            if chunk or checker.rejected:
+                yield Cohort(chunk, label_names, p, "", checker.rejected, notes)
+    except csv.Error as exc:
+        raise InputError(f"not a readable CSV ({exc})", path=p) from None
+    except (UnicodeDecodeError, OSError, EOFError) as exc:
+        raise InputError(f"not a readable UTF-8 CSV ({exc})", path=p) from None
 
 
 def read_csv(path: str | Path, *, skip_invalid: bool = False) -> Cohort:

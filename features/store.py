@@ -7,6 +7,7 @@ few milliseconds instead of 90 MB (or a second of zlib) for 800 patients. Read i
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import tempfile
@@ -82,17 +83,28 @@ def _umask_mode() -> int:
     return 0o666 & ~mask
 
 
-def _atomic_write(path: Path, write, suffix: str = ".tmp") -> None:
-    """Write via a temp file in the same directory, then rename: readers never see half a file."""
+@contextlib.contextmanager
+def atomic_write_path(path: str | Path, suffix: str = ".tmp"):
+    """Yield a temp path beside `path`; on success it replaces `path`, on error it is removed.
+
+    Readers never see half a file, and a failed run leaves the previous file (or none) in place.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=suffix)
     try:
         os.fchmod(fd, _umask_mode())  # mkstemp makes 0600; keep the usual permissions
-        with os.fdopen(fd, "wb") as fh:
-            write(fh)
+        os.close(fd)
+        yield Path(tmp)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def _atomic_write(path: Path, write, suffix: str = ".tmp") -> None:
+    with atomic_write_path(path, suffix) as tmp, open(tmp, "wb") as fh:
+        write(fh)
 
 
 def atomic_write_bytes(path: str | Path, data: bytes) -> None:

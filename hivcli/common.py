@@ -17,7 +17,7 @@ from features.errors import HivError
 
 F = TypeVar("F", bound=Callable)
 
-console = Console(stderr=False)
+console = Console(stderr=False, soft_wrap=True)
 err_console = Console(stderr=True)
 
 
@@ -43,3 +43,18 @@ def guarded(fn: F) -> F:
             raise fail("interrupted") from None
 
     return wrapper  # type: ignore[return-value]
+
+
+def split_names(value: str | None) -> list[str]:
+    """'a, b,c' -> ['a', 'b', 'c'] (comma-separated option values)."""
+    return [v.strip() for v in (value or "").split(",") if v.strip()]
+
+
+def load_with_progress(data, load_or_featurize, **kwargs):
+    """Features from --data, with a progress bar while sequences are featurized (cache misses only)."""
+    from rich.progress import Progress
+
+    with Progress(console=err_console, transient=True, disable=not err_console.is_terminal) as bar:
+        task = bar.add_task("featurizing", total=None)
+        return load_or_featurize(data, progress=lambda done, total: bar.update(task, completed=done,
+                                                                                 total=total), **kwargs)
