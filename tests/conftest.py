@@ -14,6 +14,9 @@ from pathlib import Path
 
 import pytest
 
+# before anything imports torch: spinning OpenMP threads starve the other xdist worker (see zoo/__init__.py)
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
 from features.reference import load_reference
 
 REPO = Path(__file__).resolve().parents[1]

@@ -51,19 +51,9 @@ def train_model(features, name: str, *, targets=None, seed: int = 0,
             "patients": len(features),
             "positives": np.asarray(y).sum(axis=0).tolist(),
         },
-        "inner_metrics": _jsonable(getattr(model, "inner_metrics_", {})),
+        "inner_metrics": dict(getattr(model, "inner_metrics_", {})),
         "fit_seconds": round(seconds, 2),
         "versions": library_versions(),
     }
     return model, meta
 
-
-def _jsonable(value):
-    if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple, np.ndarray)):
-        return [_jsonable(v) for v in np.asarray(value).tolist()] if isinstance(value, np.ndarray) else [
-            _jsonable(v) for v in value]
-    if isinstance(value, (np.floating, np.integer)):
-        return value.item()
-    return value
