@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import math
 import os
 import tempfile
 from dataclasses import dataclass, field, replace
@@ -81,6 +82,27 @@ def _umask_mode() -> int:
     mask = os.umask(0)
     os.umask(mask)
     return 0o666 & ~mask
+
+
+def json_safe(obj):
+    """JSON-safe copy: NaN/inf -> null, numpy scalars/arrays -> Python, tuples/sets -> lists, Path -> str."""
+    if obj is None or isinstance(obj, bool | str | int):
+        return obj
+    if isinstance(obj, float):
+        return obj if math.isfinite(obj) else None
+    if isinstance(obj, dict):
+        return {str(k): json_safe(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple | set | frozenset):
+        return [json_safe(v) for v in obj]
+    if isinstance(obj, Path):
+        return str(obj)
+    item = getattr(obj, "item", None)  # numpy scalar
+    if callable(item) and getattr(obj, "ndim", None) == 0:
+        return json_safe(item())
+    tolist = getattr(obj, "tolist", None)  # numpy array
+    if callable(tolist):
+        return json_safe(tolist())
+    return repr(obj)
 
 
 @contextlib.contextmanager

@@ -80,9 +80,18 @@ def inner_split(y: np.ndarray, fraction: float, seed: int) -> tuple[np.ndarray, 
     if not 0.0 < fraction < 1.0:
         raise ModelError(f"valid_fraction must be between 0 and 1, got {fraction}")
     key = strata(y)
-    n_valid = max(int(round(fraction * len(y))), len(np.unique(key)))
+    classes, counts = np.unique(key, return_counts=True)
+    if counts.min() < 2:
+        raise ModelError(f"too few patients to train: {counts.min()} training patient(s) in class "
+                         f"{classes[counts.argmin()]}; the inner validation split needs at least 2 of each")
+    n_valid = max(int(round(fraction * len(y))), len(classes))
+    n_valid = min(n_valid, len(y) - len(classes))
     splitter = StratifiedShuffleSplit(n_splits=1, test_size=n_valid, random_state=seed)
     train, valid = next(splitter.split(np.zeros(len(y)), key))
+    missing = np.setdiff1d(classes, key[valid])
+    if missing.size:  # rounding left a class out of validation: move one of its rows over
+        moved = np.array([train[key[train] == c][0] for c in missing])
+        train, valid = np.setdiff1d(train, moved), np.union1d(valid, moved)
     return np.sort(train), np.sort(valid)
 
 

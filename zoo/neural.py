@@ -91,6 +91,33 @@ def _mean_profile(X: np.ndarray, n_positions: int):
     return torch.from_numpy(mean.astype(np.float32)[None])
 
 
+def _warm_start_side(module, Xs: np.ndarray, Y: np.ndarray, balance: str) -> None:
+    """Start at an in-fold logistic regression on clinical values + gene coverage; sequence path at zero.
+
+    A few hundred optimiser steps cannot learn the strong clinical effect from a random start (the deep
+    models then trailed `logreg-clinical`); starting from it, training only has to learn what the sequence
+    adds, and early stopping keeps the start when it adds nothing. Fitted on the inner training rows only.
+    """
+    import torch
+    from sklearn.linear_model import LogisticRegression
+
+    with torch.no_grad():
+        Xt = torch.as_tensor(Xs, dtype=torch.float32)
+        codons = Xt[:, :-fitting.N_CLINICAL].reshape(len(Xt), N_CHANNELS, -1)
+        side = torch.cat([Xt[:, -fitting.N_CLINICAL:], module.gene_coverage(codons)], dim=1).numpy()
+        for k in range(Y.shape[1]):
+            yk = np.rint(Y[:, k]).astype(int)
+            if yk.min() == yk.max():
+                continue
+            lr = LogisticRegression(C=1.0, class_weight=None if balance == "none" else "balanced")
+            lr.fit(side, yk)
+            module.side.weight[k].copy_(torch.as_tensor(lr.coef_[0], dtype=torch.float32))
+            module.side.bias[k] = float(lr.intercept_[0])
+        last = module.head[-1]
+        last.weight.zero_()
+        last.bias.zero_()
+
+
 class NeuralClassifier(ClassifierMixin, BaseEstimator):
     """1-D CNN/ResNet (optionally with CBAM) over PR+RT codons, fused with VL-t0 and CD4-t0."""
 
@@ -235,6 +262,7 @@ class NeuralClassifier(ClassifierMixin, BaseEstimator):
         with seeded_torch(seed, device):
             net.initialize()
             net.module_.center.copy_(center)
+            _warm_start_side(net.module_, Xs[np.unique(train)], Y[np.unique(train)], self.balance)
             net.partial_fit(Xs[train], Y[train])
             proba_valid = np.asarray(net.predict_proba(Xs[valid]), dtype=np.float64)
         self.net_ = net

@@ -16,14 +16,14 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from features.codons import N_CHANNELS
 from features.errors import ModelError
+from features.store import atomic_write_bytes, json_safe
 
 FORMAT_VERSION = 1
 MODEL_JSON = "model.json"
@@ -47,31 +47,6 @@ def _sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def _atomic_write(path: Path, data: bytes) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, np.ndarray):
-        return value.tolist()
-    if isinstance(value, np.generic):
-        return value.item()
-    if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_jsonable(v) for v in value]
-    return value
-
-
 def save_model(model: Any, name: str, out_dir: str | Path, meta: dict[str, Any] | None = None) -> Path:
     """Write a fitted zoo model (registered as `name`) to `out_dir`; returns the model.json path."""
     from sklearn.utils.validation import check_is_fitted
@@ -93,7 +68,7 @@ def save_model(model: Any, name: str, out_dir: str | Path, meta: dict[str, Any] 
 
         files = {SKOPS_FILE: sio.dumps(model)}
     for fname, data in files.items():
-        _atomic_write(out / fname, data)
+        atomic_write_bytes(out / fname, data)
     doc = {
         "format_version": FORMAT_VERSION,
         "model": name,
@@ -110,11 +85,11 @@ def save_model(model: Any, name: str, out_dir: str | Path, meta: dict[str, Any] 
         "meta": meta or {},
     }
     try:
-        text = json.dumps(_jsonable(doc), indent=2, allow_nan=True)
+        text = json.dumps(json_safe(doc), indent=2, allow_nan=False)
     except TypeError as exc:
         raise ModelError(f"cannot save '{name}': {exc}") from exc
     path = out / MODEL_JSON
-    _atomic_write(path, (text + "\n").encode("utf-8"))
+    atomic_write_bytes(path, (text + "\n").encode("utf-8"))
     return path
 
 
@@ -187,7 +162,7 @@ def _restore_deep(model: Any, doc: dict[str, Any], data: bytes, directory: Path)
 
     n_positions, n_labels = int(doc["n_positions"]), int(doc["n_labels"])
     model.n_positions_, model.n_labels_ = n_positions, n_labels
-    model.n_features_in_ = 67 * n_positions + 2
+    model.n_features_in_ = N_CHANNELS * n_positions + 2
     model.multilabel_ = n_labels >= 2
     model.classes_ = np.array([0, 1])
     model.scaler_mean_ = np.asarray(doc["scaler"]["mean"], dtype=np.float64)
