@@ -28,14 +28,14 @@ from sklearn.utils.validation import check_is_fitted
 from features.codons import AMINO_ACIDS, COV_CHANNEL, DEL_CHANNEL, INS_CHANNEL, N_CHANNELS
 from features.codons import genetic_code_matrix as code_matrix
 from features.errors import ModelError
+from features.reference import PR_LENGTH
 from zoo import fitting
 
-PR_LENGTH = 99
 INNER_FOLDS = 3
 
 
-def position_name(i: int) -> str:
-    """Contract position names: PR1..PR99, then RT1..."""
+def _position_name(i: int) -> str:
+    """Contract position names (PR1..PR99, then RT1..) for any window, tiny test windows included."""
     return f"PR{i + 1}" if i < PR_LENGTH else f"RT{i - PR_LENGTH + 1}"
 
 
@@ -81,7 +81,7 @@ class MutationMatrix(TransformerMixin, BaseEstimator):
         check_is_fitted(self, "channel_")
         symbols = AMINO_ACIDS + "-^"  # '-' deletion, '^' insertion after the position
         pairs = zip(self.channel_, self.position_, strict=True)
-        names = [f"{position_name(p)}{symbols[c]}" for c, p in pairs]
+        names = [f"{_position_name(p)}{symbols[c]}" for c, p in pairs]
         names.append("PR_coverage")
         if self.n_positions_ > PR_LENGTH:
             names.append("RT_coverage")

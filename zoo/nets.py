@@ -16,11 +16,11 @@ from torch import nn
 
 from features.codons import COV_CHANNEL, N_CHANNELS, genetic_code_matrix
 from features.errors import ModelError
+from features.reference import PR_LENGTH
 from zoo.cbam import CBAM1d
+from zoo.fitting import N_CLINICAL
 
-N_CLINICAL = 2
 N_GENES = 2
-PR_LENGTH = 99
 ARCHS = ("cnn", "resnet")
 VIEWS = ("codon", "aa")
 ATTNS = ("none", "cbam")

@@ -14,8 +14,7 @@ import numpy as np
 
 from features.codons import COV_CHANNEL
 from features.errors import ModelError
-
-PR_LENGTH = 99
+from features.reference import PR_LENGTH
 
 
 def check_compatible(meta: dict[str, Any]) -> dict[str, Any]:
