@@ -12,7 +12,8 @@ from hivcli import cv, explore, featurize, models, predict, report, simulate, tr
 
 app = typer.Typer(
     name="hiv",
-    help="Predict HIV-1 therapy response from PR/RT sequences, VL-t0 and CD4-t0 — with honest cross-validation.",
+    help="Predict HIV-1 therapy response from PR/RT sequences, VL-t0 and CD4-t0, with honest "
+         "cross-validation.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,

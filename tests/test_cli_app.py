@@ -28,7 +28,7 @@ def test_help_imports_no_heavy_library():
 def test_readme_cli_reference_matches_the_commands():
     text = (REPO / "README.md").read_text(encoding="utf-8")
     block = text.split(START, 1)[1].split(END, 1)[0]
-    assert block.strip() == cli_reference().strip(), "README CLI reference is stale: run python -m hivcli.docs"
+    assert block.strip() == cli_reference().strip(), "stale README CLI reference: run python -m hivcli.docs"
 
 
 def test_reference_lists_every_command_and_option():
