@@ -1,12 +1,193 @@
-"""TODO: cv (stub)."""
+"""Cross-validate zoo models on the same stratified folds and write a run directory for `hiv report`.
+
+Everything learned (clinical scaling, class balance, early stopping, decision threshold) is decided inside
+each training part; the test fold is used once, for scoring. Prints a leaderboard (mean ± sd per metric,
+best marked ★).
+"""
 
 from __future__ import annotations
 
-from hivcli.common import guarded
+import enum
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from hivcli.common import console, guarded
 
 NAME = "cv"
 
 
+class Loss(enum.StrEnum):
+    focal = "focal"
+    bce = "bce"
+
+
+class Balance(enum.StrEnum):
+    none = "none"
+    weights = "weights"
+    oversample = "oversample"
+
+
+class Device(enum.StrEnum):
+    auto = "auto"
+    cpu = "cpu"
+    cuda = "cuda"
+
+
+def split_names(value: str | None) -> list[str]:
+    return [v.strip() for v in (value or "").split(",") if v.strip()]
+
+
 @guarded
-def command() -> None:
-    raise NotImplementedError
+def command(
+    model: Annotated[str, typer.Option("--model", "-m", help="NAME[,NAME…] from `hiv models`, or 'all'.")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Run directory to write (must be new or empty).")],
+    data: Annotated[Path | None, typer.Option(
+        "--data", help="Input CSV(.gz) or features directory; default: bundled simulated cohort.")] = None,
+    folds: Annotated[int, typer.Option(help="Number of folds.")] = 5,
+    repeats: Annotated[int, typer.Option(help="Repeats of the K-fold split, each reshuffled.")] = 1,
+    seed: Annotated[int, typer.Option(help="Seed of the folds and of every fit.")] = 0,
+    epochs: Annotated[int | None, typer.Option(help="Max epochs, deep models (default: model's).")] = None,
+    loss: Annotated[Loss | None, typer.Option(help="Loss of deep models (default: model's).")] = None,
+    balance: Annotated[Balance | None, typer.Option(help="Class balance (default: model's).")] = None,
+    target: Annotated[str | None, typer.Option(
+        help="Label column(s) COL[,COL…]; several train a multi-label head. Default: Resp.")] = None,
+    device: Annotated[Device | None, typer.Option(help="auto: CUDA when present (default: model's).")] = None,
+    jobs: Annotated[int, typer.Option(help="Fits run in parallel (joblib processes).")] = 1,
+    force: Annotated[bool, typer.Option("--force", help="Replace run files in a non-empty --out.")] = False,
+) -> None:
+    from features.api import load_or_featurize
+    from zoo.cv import run_cv
+    from zoo.registry import list_models
+    from zoo.rundir import prepare_run_dir
+
+    names = list_models() if model.strip() == "all" else split_names(model)
+    if not names:
+        raise typer.BadParameter("give at least one model name", param_hint="--model")
+    known = list_models()
+    unknown = [n for n in names if n not in known]
+    if unknown:
+        from features.errors import ModelError
+
+        listed = ", ".join(repr(u) for u in unknown)
+        raise ModelError(f"unknown model {listed}; choose from: {', '.join(known)}")
+    out = prepare_run_dir(out, force=force)
+
+    features, description = load_with_progress(data, load_or_featurize)
+    console.print(description)
+    features_dir = _features_dir(data, features)
+    options = {"epochs": epochs, "loss": loss and loss.value, "balance": balance and balance.value,
+               "device": device and device.value}
+
+    start = time.perf_counter()
+    with _CvProgress() as progress:
+        result = run_cv(features, names, folds=folds, repeats=repeats, seed=seed,
+                        targets=split_names(target) or None, model_kwargs=options, jobs=jobs,
+                        progress=progress, out_dir=out,
+                        data={"description": description, "source": str(data) if data else "bundled",
+                              "features": features_dir})
+    for name, spec in result.config["models"].items():
+        if spec["ignored_options"]:
+            console.print(f"[dim]{name} has no option {', '.join(spec['ignored_options'])}; ignored[/dim]")
+    for table in leaderboard_tables(result.models, console.width):
+        console.print(table)
+    seconds = time.perf_counter() - start
+    console.print(f"{len(names)} model(s) × {repeats} × {folds} folds in {seconds:.0f} s; "
+                  f"run written to {out}  (next: hiv report {out})")
+
+
+def load_with_progress(data: Path | None, load_or_featurize):
+    """Features from --data, with a progress bar while sequences are featurized (cache misses only)."""
+    from rich.progress import Progress
+
+    with Progress(console=console, transient=True) as bar:
+        task = bar.add_task("featurizing", total=None)
+        return load_or_featurize(data, progress=lambda done, total: bar.update(task, completed=done,
+                                                                                 total=total))
+
+
+def _features_dir(data: Path | None, features) -> str | None:
+    """The features directory the run used: --data itself, or where the featurizer cached it."""
+    if data is not None and data.is_dir():
+        return str(data.resolve())
+    manifest = getattr(features, "manifest", None) or {}
+    for key in ("features_dir", "cache_dir", "path"):
+        if manifest.get(key):
+            return str(manifest[key])
+    return None
+
+
+class _CvProgress:
+    """Renders the engine's progress events as one rich bar: model, repeat/fold, epoch and losses."""
+
+    def __init__(self) -> None:
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+        self._bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                             TimeElapsedColumn(), console=console, transient=False)
+        self._task = None
+
+    def __enter__(self):
+        self._bar.__enter__()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._bar.__exit__(*exc)
+
+    def __call__(self, event) -> None:
+        if event.kind == "start":
+            self._task = self._bar.add_task("cross-validating", total=event.total)
+            return
+        where = f"{event.model} · repeat {event.repeat + 1} · fold {event.fold + 1}"
+        if event.kind == "fit":
+            self._bar.update(self._task, description=where)
+        elif event.kind == "epoch":
+            losses = " / ".join(f"{v:.3f}" for v in (event.train_loss, event.valid_loss) if v is not None)
+            epochs = f"/{event.epochs}" if event.epochs else ""
+            self._bar.update(self._task, description=f"{where} · epoch {event.epoch}{epochs} · loss {losses}")
+        elif event.kind == "done":
+            self._bar.update(self._task, completed=event.done, description=f"{where} · done")
+
+
+def leaderboard_tables(models: dict[str, dict], width: int) -> list:
+    """Rich tables of mean ± sd per metric (best mean per column bold ★), split to fit `width` columns."""
+    from rich import box
+    from rich.table import Table
+
+    from zoo.metrics import best_by_metric, format_mean_sd, leaderboard_metrics
+
+    metrics = leaderboard_metrics(models)
+    best = best_by_metric(models, metrics)
+    first = metrics[0]
+
+    def order(name: str) -> float:
+        v = models[name]["mean"].get(first)
+        return -v if v is not None and v == v else float("inf")
+
+    rows = sorted(models, key=order)
+    cells = {(name, metric): format_mean_sd(models[name]["mean"].get(metric), models[name]["sd"].get(metric))
+             + (" ★" if name in best.get(metric, ()) else "") for name in rows for metric in metrics}
+    name_width = max(len("model"), *map(len, rows)) + 3
+    groups: list[list[str]] = [[]]
+    used = name_width
+    for metric in metrics:
+        need = max(len(metric), *(len(cells[n, metric]) for n in rows)) + 3
+        if groups[-1] and used + need > width:
+            groups.append([])
+            used = name_width
+        groups[-1].append(metric)
+        used += need
+    tables = []
+    for k, group in enumerate(groups):
+        title = "Cross-validation leaderboard (mean ± sd over folds; ★ best)" if k == 0 else None
+        table = Table(title=title, box=box.SIMPLE_HEAD, title_justify="left")
+        table.add_column("model", style="bold", no_wrap=True)
+        for metric in group:
+            table.add_column(metric, justify="right", no_wrap=True)
+        for name in rows:
+            table.add_row(name, *(f"[bold green]{cells[name, m]}[/]" if name in best.get(m, ())
+                                  else cells[name, m] for m in group))
+        tables.append(table)
+    return tables
