@@ -14,7 +14,7 @@ from typing import Annotated
 
 import typer
 
-from hivcli.common import console, guarded
+from hivcli.common import console, guarded, load_with_progress, split_names
 
 NAME = "cv"
 
@@ -34,10 +34,6 @@ class Device(enum.StrEnum):
     auto = "auto"
     cpu = "cpu"
     cuda = "cuda"
-
-
-def split_names(value: str | None) -> list[str]:
-    return [v.strip() for v in (value or "").split(",") if v.strip()]
 
 
 @guarded
@@ -96,16 +92,6 @@ def command(
     seconds = time.perf_counter() - start
     console.print(f"{len(names)} model(s) × {repeats} × {folds} folds in {seconds:.0f} s; "
                   f"run written to {out}  (next: hiv report {out})")
-
-
-def load_with_progress(data: Path | None, load_or_featurize):
-    """Features from --data, with a progress bar while sequences are featurized (cache misses only)."""
-    from rich.progress import Progress
-
-    with Progress(console=console, transient=True) as bar:
-        task = bar.add_task("featurizing", total=None)
-        return load_or_featurize(data, progress=lambda done, total: bar.update(task, completed=done,
-                                                                                 total=total))
 
 
 def _features_dir(data: Path | None, features) -> str | None:

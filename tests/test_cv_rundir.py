@@ -78,8 +78,8 @@ def test_incomplete_or_foreign_run_directories_are_refused(tmp_path):
 
 def test_a_failed_write_leaves_the_previous_file_intact(tmp_path):
     write_run(_result(), tmp_path)
-    before = (tmp_path / "config.json").read_text()
-    with pytest.raises(TypeError):
-        rundir._atomic_write(tmp_path / "config.json", lambda fh: fh.write(1))
-    assert (tmp_path / "config.json").read_text() == before
+    before = (tmp_path / "oof_predictions.csv").read_text()
+    with pytest.raises(AttributeError):  # fails half-way, inside the temp file
+        rundir.write_csv(tmp_path / "oof_predictions.csv", object())
+    assert (tmp_path / "oof_predictions.csv").read_text() == before
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(rundir.RUN_FILES)

@@ -8,8 +8,7 @@ from __future__ import annotations
 
 import json
 import math
-import os
-import tempfile
+import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -17,6 +16,7 @@ from typing import Any
 import pandas as pd
 
 from features.errors import RunError
+from features.store import atomic_write_path, atomic_write_text, json_safe
 
 FORMAT_VERSION = 1
 CONFIG, METRICS = "config.json", "metrics.json"
@@ -58,55 +58,18 @@ def prepare_run_dir(path: str | Path, *, force: bool = False) -> Path:
             raise RunError(f"{path}: run directory is not empty; choose another --out or add --force")
         for name in RUN_FILES + STALE_FILES:
             (path / name).unlink(missing_ok=True)
+        shutil.rmtree(path / "report_figures", ignore_errors=True)  # figures of the old run's report
     path.mkdir(parents=True, exist_ok=True)
     return path
 
 
-def _clean(obj: Any) -> Any:
-    """JSON-safe copy: NaN/inf → null, numpy scalars → Python, tuples → lists, anything else → repr."""
-    if obj is None or isinstance(obj, bool | str | int):
-        return obj
-    if isinstance(obj, float):
-        return obj if math.isfinite(obj) else None
-    if isinstance(obj, dict):
-        return {str(k): _clean(v) for k, v in obj.items()}
-    if isinstance(obj, list | tuple | set | frozenset):
-        return [_clean(v) for v in obj]
-    if isinstance(obj, Path):
-        return str(obj)
-    item = getattr(obj, "item", None)  # numpy scalar
-    if callable(item) and getattr(obj, "ndim", None) == 0:
-        return _clean(item())
-    tolist = getattr(obj, "tolist", None)  # numpy array
-    if callable(tolist):
-        return _clean(tolist())
-    return repr(obj)
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
-def _atomic_write(path: Path, write) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            write(fh)
-        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; a run directory is meant to be shared
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def write_json(path: Path, obj: Any) -> None:
-    _atomic_write(path, lambda fh: fh.write(json.dumps(_clean(obj), indent=2, allow_nan=False) + "\n"))
+    atomic_write_text(path, json.dumps(json_safe(obj), indent=2, allow_nan=False) + "\n")
 
 
 def write_csv(path: Path, frame: pd.DataFrame) -> None:
-    _atomic_write(path, lambda fh: frame.to_csv(fh, index=False, lineterminator="\n"))
+    with atomic_write_path(path) as tmp:
+        frame.to_csv(tmp, index=False, lineterminator="\n", encoding="utf-8")
 
 
 def write_run(result: RunResult, path: str | Path) -> Path:
