@@ -7,7 +7,6 @@ best marked ★).
 
 from __future__ import annotations
 
-import enum
 import time
 from pathlib import Path
 from typing import Annotated
@@ -15,42 +14,24 @@ from typing import Annotated
 import typer
 
 from hivcli.common import console, guarded, load_with_progress, split_names
+from hivcli.options import BalanceOpt, DataOpt, DeviceOpt, EpochsOpt, LossOpt, TargetOpt, model_options
 
 NAME = "cv"
-
-
-class Loss(enum.StrEnum):
-    focal = "focal"
-    bce = "bce"
-
-
-class Balance(enum.StrEnum):
-    none = "none"
-    weights = "weights"
-    oversample = "oversample"
-
-
-class Device(enum.StrEnum):
-    auto = "auto"
-    cpu = "cpu"
-    cuda = "cuda"
 
 
 @guarded
 def command(
     model: Annotated[str, typer.Option("--model", "-m", help="NAME[,NAME…] from `hiv models`, or 'all'.")],
     out: Annotated[Path, typer.Option("--out", "-o", help="Run directory to write (must be new or empty).")],
-    data: Annotated[Path | None, typer.Option(
-        "--data", help="Input CSV(.gz) or features directory; default: bundled simulated cohort.")] = None,
+    data: DataOpt = None,
     folds: Annotated[int, typer.Option(help="Number of folds.")] = 5,
     repeats: Annotated[int, typer.Option(help="Repeats of the K-fold split, each reshuffled.")] = 1,
     seed: Annotated[int, typer.Option(help="Seed of the folds and of every fit.")] = 0,
-    epochs: Annotated[int | None, typer.Option(help="Max epochs, deep models (default: model's).")] = None,
-    loss: Annotated[Loss | None, typer.Option(help="Loss of deep models (default: model's).")] = None,
-    balance: Annotated[Balance | None, typer.Option(help="Class balance (default: model's).")] = None,
-    target: Annotated[str | None, typer.Option(
-        help="Label column(s) COL[,COL…]; several train a multi-label head. Default: Resp.")] = None,
-    device: Annotated[Device | None, typer.Option(help="auto: CUDA when present (default: model's).")] = None,
+    epochs: EpochsOpt = None,
+    loss: LossOpt = None,
+    balance: BalanceOpt = None,
+    target: TargetOpt = None,
+    device: DeviceOpt = None,
     jobs: Annotated[int, typer.Option(help="Fits run in parallel (joblib processes).")] = 1,
     force: Annotated[bool, typer.Option("--force", help="Replace run files in a non-empty --out.")] = False,
 ) -> None:
@@ -74,8 +55,7 @@ def command(
     features, description = load_with_progress(data, load_or_featurize)
     console.print(description)
     features_dir = _features_dir(data, features)
-    options = {"epochs": epochs, "loss": loss and loss.value, "balance": balance and balance.value,
-               "device": device and device.value}
+    options = model_options(epochs, loss, balance, device)
 
     start = time.perf_counter()
     with _CvProgress() as progress:

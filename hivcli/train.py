@@ -13,7 +13,7 @@ from typing import Annotated
 import typer
 
 from hivcli.common import console, guarded, load_with_progress, split_names
-from hivcli.cv import Balance, Device, Loss
+from hivcli.options import BalanceOpt, DataOpt, DeviceOpt, EpochsOpt, LossOpt, TargetOpt, model_options
 
 NAME = "train"
 
@@ -22,15 +22,13 @@ NAME = "train"
 def command(
     model: Annotated[str, typer.Option("--model", "-m", help="Model name from `hiv models`.")],
     out: Annotated[Path, typer.Option("--out", "-o", help="Model directory to write.")],
-    data: Annotated[Path | None, typer.Option(
-        "--data", help="Input CSV(.gz) or features directory; default: bundled simulated cohort.")] = None,
+    data: DataOpt = None,
     seed: Annotated[int, typer.Option(help="Seed of the inner split and of the weights.")] = 0,
-    epochs: Annotated[int | None, typer.Option(help="Max epochs, deep models (default: model's).")] = None,
-    loss: Annotated[Loss | None, typer.Option(help="Loss of deep models (default: model's).")] = None,
-    balance: Annotated[Balance | None, typer.Option(help="Class balance (default: model's).")] = None,
-    target: Annotated[str | None, typer.Option(
-        help="Label column(s) COL[,COL…]; several train a multi-label head. Default: Resp.")] = None,
-    device: Annotated[Device | None, typer.Option(help="auto: CUDA when present (default: model's).")] = None,
+    epochs: EpochsOpt = None,
+    loss: LossOpt = None,
+    balance: BalanceOpt = None,
+    target: TargetOpt = None,
+    device: DeviceOpt = None,
     force: Annotated[bool, typer.Option("--force", help="Replace an existing model directory.")] = False,
 ) -> None:
     from features.api import load_or_featurize
@@ -45,8 +43,7 @@ def command(
         raise ModelError(f"{out}: model directory exists and is not empty (use --force to replace it)")
     features, description = load_with_progress(data, load_or_featurize)
     console.print(description)
-    options = {"epochs": epochs, "loss": loss and loss.value, "balance": balance and balance.value,
-               "device": device and device.value}
+    options = model_options(epochs, loss, balance, device)
 
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 

@@ -141,3 +141,14 @@ def real_data_path() -> Path:
     if not path.exists():
         pytest.skip(f"real data not available at {path}")
     return path
+
+
+@pytest.fixture
+def one_torch_thread():
+    """Tiny tensors: one torch thread avoids OpenMP spin-waits when other processes share the cores."""
+    import torch
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)

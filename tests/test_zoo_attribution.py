@@ -14,12 +14,7 @@ from zoo.attribution import attention_maps, position_importance
 FAST = {"epochs": 2, "width": 8, "blocks": 2, "device": "cpu"}
 
 
-@pytest.fixture(autouse=True)
-def one_torch_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 @pytest.fixture(scope="module")

@@ -21,13 +21,7 @@ FAST = {"deep": {"epochs": 2, "width": 8, "blocks": 2, "device": "cpu"},
 FAST_NAMED = {"random-forest": {"n_estimators": 20}, "gbm": {"max_iter": 20}}
 
 
-@pytest.fixture(autouse=True)
-def one_torch_thread():
-    """Tiny tensors: one thread avoids OpenMP spin-waits when other processes share the cores."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def fast(name: str, **kw):

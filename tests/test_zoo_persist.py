@@ -6,7 +6,6 @@ import json
 
 import numpy as np
 import pytest
-import torch
 from zoo_cohort import cohort
 
 from features.errors import ModelError
@@ -18,12 +17,7 @@ FAST = {"cbam-resnet": {"epochs": 2, "width": 8, "blocks": 2, "device": "cpu"},
         "random-forest": {"n_estimators": 15}, "gbm": {"max_iter": 15}, "logreg": {}, "logreg-clinical": {}}
 
 
-@pytest.fixture(autouse=True)
-def one_torch_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 @pytest.fixture(scope="module")
