@@ -93,7 +93,7 @@ def select_targets(features, targets: Sequence[str] | None) -> tuple[tuple[str, 
     return targets, (y[:, 0] if len(targets) == 1 else y)
 
 
-def _resolve(spec: ModelSpec, model_kwargs: dict[str, Any]) -> tuple[str, Any, dict[str, Any]]:
+def resolve_model(spec: ModelSpec, model_kwargs: dict[str, Any]) -> tuple[str, Any, dict[str, Any]]:
     """(name, unfitted prototype, kwargs this model does not take): shared options go where they fit."""
     if isinstance(spec, tuple):
         name, estimator = spec
@@ -159,7 +159,7 @@ def _fit_task(name: str, prototype: Any, X_train: np.ndarray, y_train: np.ndarra
             "seconds": time.perf_counter() - start}
 
 
-def _positive_proba(proba: np.ndarray, n_targets: int) -> np.ndarray:
+def positive_proba(proba: np.ndarray, n_targets: int) -> np.ndarray:
     """P(label = 1): column 1 of a binary (N, 2) output, the (N, K) output as is for several targets."""
     if n_targets == 1:
         return proba[:, 1] if proba.ndim == 2 and proba.shape[1] == 2 else proba.reshape(-1)
@@ -187,7 +187,7 @@ def run_cv(features, models: Sequence[ModelSpec], *, folds: int = 5, repeats: in
         raise InputError(f"--jobs must be at least 1, got {jobs}")
     model_kwargs = dict(model_kwargs or {})
     target_names, y = select_targets(features, targets)
-    resolved = [_resolve(spec, model_kwargs) for spec in models]
+    resolved = [resolve_model(spec, model_kwargs) for spec in models]
     names = [r[0] for r in resolved]
     if len(set(names)) != len(names):
         raise ModelError(f"a model is listed twice: {', '.join(names)}")
@@ -246,7 +246,7 @@ def _assemble(features, fold_list: list[Fold], names: list[str], target_names: t
         fold_scores = []
         for f in fold_list:
             r = by_key[(name, f.repeat, f.fold)]
-            proba = _positive_proba(r["proba"], len(target_names))
+            proba = positive_proba(r["proba"], len(target_names))
             y_test = y[f.test]
             if multi:
                 thr = np.broadcast_to(r["threshold"], (len(target_names),)).astype(float)

@@ -15,6 +15,7 @@ import numpy as np
 from features.codons import COV_CHANNEL
 from features.errors import ModelError
 from features.reference import PR_LENGTH
+from zoo.cv import positive_proba
 
 
 def check_compatible(meta: dict[str, Any]) -> dict[str, Any]:
@@ -54,22 +55,15 @@ def coverage_notes(codons: np.ndarray) -> list[str]:
     return notes
 
 
-def positive_proba(model, X: np.ndarray) -> np.ndarray:
-    """P(Resp = 1) for a binary model, (N, K) for a multi-label one."""
-    proba = np.asarray(model.predict_proba(X), dtype=np.float64)
-    if proba.ndim == 2 and proba.shape[1] == 2 and getattr(model, "n_labels_", 1) == 1:
-        return proba[:, 1]
-    return proba
-
-
 def score_chunks(model, chunks: Iterable, n_positions: int) -> Iterator[dict[str, Any]]:
     """For each FeatureSet chunk: dict(patient_id, probability, prediction, note, label or None)."""
     threshold = np.asarray(getattr(model, "threshold_", 0.5), dtype=np.float64)
+    n_labels = int(getattr(model, "n_labels_", 1))
     for fs in chunks:
         if fs.n_positions != n_positions:
             raise ModelError(f"input was featurized on {fs.n_positions} positions, the model expects "
                              f"{n_positions}")
-        proba = positive_proba(model, fs.to_X())
+        proba = positive_proba(np.asarray(model.predict_proba(fs.to_X()), dtype=np.float64), n_labels)
         yield {"patient_id": fs.patient_id, "probability": proba,
                "prediction": (proba >= threshold).astype(int),
                "note": coverage_notes(fs.codons), "label": fs.label}

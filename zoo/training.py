@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from zoo.cv import _resolve, features_sha256, library_versions, select_targets
+from zoo.cv import features_sha256, library_versions, resolve_model, select_targets
 
 EpochProgress = Callable[[int, int, dict], None]
 
@@ -25,7 +25,7 @@ def train_model(features, name: str, *, targets=None, seed: int = 0,
     """(fitted estimator, metadata for model.json): featurizer window, data fingerprint, inner metrics."""
     kwargs = {**(model_kwargs or {}), "random_state": seed}
     target_names, y = select_targets(features, targets)
-    _, model, ignored = _resolve(name, kwargs)
+    _, model, ignored = resolve_model(name, kwargs)
     fit_kwargs = {}
     if progress is not None and "progress" in inspect.signature(model.fit).parameters:
         fit_kwargs["progress"] = progress
